@@ -1,0 +1,8 @@
+"""`python -m services.tracker`: run the tracker service until SIGTERM (settings from AVATAR_*)."""
+
+import sys
+
+from services.runtime.server import main
+
+if __name__ == "__main__":
+    sys.exit(main("tracker"))
