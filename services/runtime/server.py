@@ -30,6 +30,7 @@ from services.runtime.logging import configure_logging
 from services.runtime.metrics import GrpcServerMetrics, MetricsEndpoint, serve_metrics
 from services.runtime.service import ServiceContext, ServiceSpec
 from services.runtime.settings import Settings, SettingsError
+from services.runtime.store import open_store_for
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,8 @@ async def start_server(
     servicer's warm-up method, if any) returns; `await server.wait_ready()` waits for it.
     """
     registry = CollectorRegistry()
+    if store is None:
+        store = open_store_for(settings)
     context = ServiceContext(
         settings=settings, metrics=registry, shutdown=asyncio.Event(), store=store
     )

@@ -42,6 +42,7 @@ ENV_VARS: dict[str, str] = {
     "log_format": "AVATAR_LOG_FORMAT",
     "store_url": "AVATAR_STORE_URL",
     "s3_endpoint_url": "AVATAR_S3_ENDPOINT_URL",
+    "work_dir": "AVATAR_WORK_DIR",
     "max_message_bytes": "AVATAR_MAX_MESSAGE_BYTES",
     "grace_seconds": "AVATAR_GRACE_SECONDS",
     "keepalive_time_seconds": "AVATAR_KEEPALIVE_TIME_SECONDS",
@@ -66,6 +67,8 @@ class Settings:
     store_url: str = "file://./data/store"
     # Endpoint of an S3-compatible store (MinIO); None = AWS itself.
     s3_endpoint_url: str | None = None
+    # Local scratch space: datasets being processed, artifacts fetched from the store.
+    work_dir: str = "./data/work"
     max_message_bytes: int = 64 * MIB
     # In-flight RPCs get this long after SIGTERM before they are cancelled.
     grace_seconds: float = 10.0
@@ -83,6 +86,7 @@ class Settings:
         _check_choice(self, "log_format", LOG_FORMATS)
         _check_store_url(self)
         _check_endpoint_url(self)
+        _check_nonempty(self, "work_dir")
         _check_range(self, "max_message_bytes", 1, MAX_GRPC_MESSAGE_BYTES)
         _check_range(self, "grace_seconds", 0.0, 3600.0)
         _check_range(self, "keepalive_time_seconds", 1.0, 86400.0)

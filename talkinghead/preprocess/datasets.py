@@ -1,0 +1,162 @@
+"""Datasets in the artifact store: uploads come in, processed datasets go out.
+
+Store keys:
+    uploads/<dataset_id>/<filename>     the uploaded source video (kind "video")
+    datasets/<dataset_id>/...           the processed dataset, a tree (kind "dataset")
+
+Processing happens in a local work directory (`<work_dir>/datasets/<dataset_id>`), where
+finished stages survive a crash and are skipped on the next run; the tree is published to
+the store when every stage is done, so readers never see a partial dataset."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from talkinghead.errors import (
+    FailedPreconditionError,
+    InvalidInputError,
+    NotFoundError,
+    ResourceExhaustedError,
+)
+from talkinghead.preprocess.options import PreprocessOptions
+from talkinghead.progress import ProgressReporter
+from talkinghead.store import ArtifactInfo, ArtifactStore, join_key, validate_id
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
+DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024**3
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    dataset_id: str
+    manifest: dict[str, Any]
+    manifest_ref: ArtifactInfo | None
+
+
+def new_dataset_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def validate_filename(filename: str) -> str:
+    """A bare file name with a video extension (the extension picks the demuxer)."""
+    name = os.path.basename(filename or "")
+    if not name or name != filename or "\x00" in name or name.startswith("."):
+        raise InvalidInputError(f"upload file name {filename!r} must be a plain file name")
+    if not name.lower().endswith(VIDEO_EXTENSIONS):
+        raise InvalidInputError(
+            f"upload file name {filename!r} must end in one of {', '.join(VIDEO_EXTENSIONS)}"
+        )
+    return validate_id(name, "file name")
+
+
+class DatasetRepository:
+    def __init__(
+        self,
+        store: ArtifactStore,
+        work_dir: str | os.PathLike[str],
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    ) -> None:
+        self.store = store
+        self.work_dir = Path(work_dir).resolve()
+        self.max_upload_bytes = max_upload_bytes
+
+    # -- uploads -------------------------------------------------------------------------
+    def save_upload(
+        self, filename: str, chunks: Iterable[bytes], dataset_id: str = "", declared_size: int = 0
+    ) -> tuple[str, ArtifactInfo]:
+        """Store an uploaded video; returns (dataset_id, artifact). Nothing becomes visible
+        unless every chunk arrived; an existing dataset id is refused."""
+        name = validate_filename(filename)
+        dataset_id = validate_id(dataset_id, "dataset id") if dataset_id else new_dataset_id()
+        if declared_size > self.max_upload_bytes:
+            raise_too_big(declared_size, self.max_upload_bytes)
+        if self.store.list(join_key("uploads", dataset_id)):
+            raise InvalidInputError(f"dataset {dataset_id!r} already has an upload")
+        key = join_key("uploads", dataset_id, name)
+        total = 0
+        with self.store.open_write(key, "video") as writer:
+            for chunk in chunks:
+                total += len(chunk)
+                if total > self.max_upload_bytes:
+                    raise_too_big(total, self.max_upload_bytes)
+                writer.write(chunk)
+        if total == 0:
+            self.store.delete(key)
+            raise InvalidInputError(f"upload {name!r} is empty")
+        return dataset_id, writer.info
+
+    def upload_of(self, dataset_id: str) -> ArtifactInfo:
+        dataset_id = validate_id(dataset_id, "dataset id")
+        uploads = [a for a in self.store.list(join_key("uploads", dataset_id)) if a.kind == "video"]
+        if not uploads:
+            raise NotFoundError(f"no uploaded video for dataset {dataset_id!r}")
+        return uploads[0]
+
+    # -- processing ----------------------------------------------------------------------
+    def local_dir(self, dataset_id: str) -> Path:
+        return self.work_dir / "datasets" / validate_id(dataset_id, "dataset id")
+
+    def process(
+        self, dataset_id: str, options: PreprocessOptions, reporter: ProgressReporter,
+        force: bool = False,
+    ) -> DatasetSummary:
+        """Run the pipeline on the uploaded video and publish the dataset."""
+        from talkinghead.preprocess.pipeline import run_pipeline  # heavy imports
+
+        upload = self.upload_of(dataset_id)
+        source = self.work_dir / "uploads" / dataset_id / upload.key.rsplit("/", 1)[-1]
+        if not _has_file_with_hash(source, upload.sha256):
+            self.store.get_file(upload.key, source, upload.sha256)
+        out = self.local_dir(dataset_id)
+        manifest = run_pipeline(
+            source, out, options, reporter, dataset_id=dataset_id, source_sha256=upload.sha256,
+            force=force,
+        )
+        reporter.report("publish", 0, 1, "publishing the dataset to the artifact store")
+        tree = self.store.put_tree(join_key("datasets", dataset_id), out, "dataset")
+        reporter.report("publish", 1, 1)
+        return DatasetSummary(dataset_id, manifest, tree.manifest)
+
+    # -- reading -------------------------------------------------------------------------
+    def open_dataset(self, dataset_id: str) -> Path:
+        """A local directory holding the published dataset (fetched when missing)."""
+        dataset_id = validate_id(dataset_id, "dataset id")
+        prefix = join_key("datasets", dataset_id)
+        try:
+            tree_ref = self.store.info(join_key(prefix, "_tree.json"))
+        except NotFoundError:
+            if self.store.list(join_key("uploads", dataset_id)):
+                raise FailedPreconditionError(
+                    f"dataset {dataset_id!r} is uploaded but not processed yet"
+                ) from None
+            raise NotFoundError(f"no dataset {dataset_id!r}") from None
+        local = self.work_dir / "published" / dataset_id
+        marker = local / ".tree_sha256"
+        if not (marker.exists() and marker.read_text() == tree_ref.sha256):
+            self.store.get_tree(prefix, local, tree_ref.sha256)
+            marker.write_text(tree_ref.sha256)
+        return local
+
+    def summary(self, dataset_id: str) -> DatasetSummary:
+        local = self.open_dataset(dataset_id)
+        manifest = json.loads((local / "manifest.json").read_text())
+        ref = self.store.info(join_key("datasets", dataset_id, "_tree.json"))
+        return DatasetSummary(dataset_id, manifest, ref)
+
+
+def raise_too_big(size: int, limit: int) -> None:
+    raise ResourceExhaustedError(f"upload of {size} bytes exceeds the limit of {limit} bytes")
+
+
+def _has_file_with_hash(path: Path, sha256: str) -> bool:
+    if not path.exists():
+        return False
+    from talkinghead.store.hashing import sha256_of_file
+
+    return sha256_of_file(str(path))[0] == sha256
