@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from talkinghead.errors import (
+    AlreadyExistsError,
     FailedPreconditionError,
     InvalidInputError,
     NotFoundError,
@@ -67,29 +68,34 @@ class DatasetRepository:
         self.max_upload_bytes = max_upload_bytes
 
     # -- uploads -------------------------------------------------------------------------
-    def save_upload(
-        self, filename: str, chunks: Iterable[bytes], dataset_id: str = "", declared_size: int = 0
-    ) -> tuple[str, ArtifactInfo]:
-        """Store an uploaded video; returns (dataset_id, artifact). Nothing becomes visible
-        unless every chunk arrived; an existing dataset id is refused."""
+    def begin_upload(
+        self, filename: str, dataset_id: str = "", declared_size: int = 0
+    ) -> UploadSession:
+        """Start storing an uploaded video; nothing is visible until `commit()`.
+        An existing dataset id is refused."""
         name = validate_filename(filename)
         dataset_id = validate_id(dataset_id, "dataset id") if dataset_id else new_dataset_id()
         if declared_size > self.max_upload_bytes:
             raise_too_big(declared_size, self.max_upload_bytes)
-        if self.store.list(join_key("uploads", dataset_id)):
-            raise InvalidInputError(f"dataset {dataset_id!r} already has an upload")
+        if self.store.list(join_key("uploads", dataset_id)) or self.store.list(
+            join_key("datasets", dataset_id)
+        ):
+            raise AlreadyExistsError(f"dataset {dataset_id!r} exists already")
         key = join_key("uploads", dataset_id, name)
-        total = 0
-        with self.store.open_write(key, "video") as writer:
+        return UploadSession(self.store, key, dataset_id, self.max_upload_bytes)
+
+    def save_upload(
+        self, filename: str, chunks: Iterable[bytes], dataset_id: str = "", declared_size: int = 0
+    ) -> tuple[str, ArtifactInfo]:
+        """Store an uploaded video from an iterable of chunks; returns (dataset_id, artifact)."""
+        session = self.begin_upload(filename, dataset_id, declared_size)
+        try:
             for chunk in chunks:
-                total += len(chunk)
-                if total > self.max_upload_bytes:
-                    raise_too_big(total, self.max_upload_bytes)
-                writer.write(chunk)
-        if total == 0:
-            self.store.delete(key)
-            raise InvalidInputError(f"upload {name!r} is empty")
-        return dataset_id, writer.info
+                session.write(chunk)
+        except BaseException as error:
+            session.abort(error)
+            raise
+        return session.dataset_id, session.commit()
 
     def upload_of(self, dataset_id: str) -> ArtifactInfo:
         dataset_id = validate_id(dataset_id, "dataset id")
@@ -148,6 +154,36 @@ class DatasetRepository:
         manifest = json.loads((local / "manifest.json").read_text())
         ref = self.store.info(join_key("datasets", dataset_id, "_tree.json"))
         return DatasetSummary(dataset_id, manifest, ref)
+
+
+class UploadSession:
+    """One upload being written: `write` chunks, then `commit` (or `abort`)."""
+
+    def __init__(self, store: ArtifactStore, key: str, dataset_id: str, limit: int) -> None:
+        self.dataset_id = dataset_id
+        self.key = key
+        self.size = 0
+        self._limit = limit
+        self._cm = store.open_write(key, "video")
+        self._writer = self._cm.__enter__()
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise_too_big(self.size, self._limit)
+        self._writer.write(chunk)
+
+    def commit(self) -> ArtifactInfo:
+        if self.size == 0:
+            error = InvalidInputError(f"upload {self.key.rsplit('/', 1)[-1]!r} is empty")
+            self.abort(error)
+            raise error
+        self._cm.__exit__(None, None, None)
+        return self._writer.info
+
+    def abort(self, error: BaseException) -> None:
+        """Drop everything written; the upload never becomes visible."""
+        self._cm.__exit__(type(error), error, error.__traceback__)
 
 
 def raise_too_big(size: int, limit: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,9 @@ from services.runtime.settings import Settings
 TEST_TIMEOUT_SECONDS = 30
 
 
-def loopback_settings(name: str, **overrides: Any) -> Settings:
-    """Settings of `name` on 127.0.0.1 port 0, metrics disabled, short grace."""
+def loopback_settings(name: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings of `name` on 127.0.0.1 port 0, metrics disabled, short grace, with its
+    artifact store and work directory under `data_dir`."""
     base = dataclasses.replace(
         Settings.defaults(name),
         grpc_host="127.0.0.1",
@@ -24,14 +26,16 @@ def loopback_settings(name: str, **overrides: Any) -> Settings:
         metrics_host="127.0.0.1",
         metrics_port=-1,
         grace_seconds=1.0,
+        store_url=f"file://{data_dir / 'store'}",
+        work_dir=str(data_dir / "work"),
     )
     return dataclasses.replace(base, **overrides)
 
 
 @pytest.fixture
-def settings_for() -> Callable[..., Settings]:
+def settings_for(tmp_path: Path) -> Callable[..., Settings]:
     """`settings_for(name, **overrides)`: loopback settings for an in-process server."""
-    return loopback_settings
+    return lambda name, **overrides: loopback_settings(name, tmp_path, **overrides)
 
 
 @pytest.fixture

@@ -137,7 +137,11 @@ def test_reflection_lists_and_describes_the_service(name, settings_for, arun):
     arun(body())
 
 
-@pytest.mark.parametrize("name", SERVICE_NAMES)
+# Services whose RPCs are all still skeletons (the others have their own servicer tests).
+SKELETONS = tuple(n for n in SERVICE_NAMES if n != "preprocess")
+
+
+@pytest.mark.parametrize("name", SKELETONS)
 def test_every_rpc_is_unimplemented_with_a_message(name, settings_for, arun):
     pb2, service_name = PROTO_SERVICES[name]
     service = pb2.DESCRIPTOR.services_by_name[service_name]
