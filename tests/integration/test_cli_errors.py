@@ -27,9 +27,12 @@ def server_details(address: str, dataset_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tracker_address():
+def tracker_address(tmp_path_factory):
     """A real tracker service on loopback, started for this module."""
-    with EmbeddedServices(["tracker"]) as services:
+    from talkinghead.store import open_store
+
+    store = open_store(str(tmp_path_factory.mktemp("store")))
+    with EmbeddedServices(["tracker"], store=store) as services:
         yield services.addresses["tracker"]
 
 
