@@ -74,7 +74,7 @@ def decode(path: Path, max_side: int | None) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--size", default="3840x2160")
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--max-side", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="write the clip here and keep it")
     parser.add_argument("--decode", type=Path, default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.decode is not None:
         print(json.dumps(decode(args.decode, args.max_side)))
         return
