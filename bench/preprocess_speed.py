@@ -30,8 +30,8 @@ def main(seconds: float = 30.0, size: tuple[int, int] = (1920, 1080)) -> int:
           f"at {manifest['width']}x{manifest['height']}: {total:.1f} s total "
           f"(target <= 180 s; GaussianTalker ~80 min for a 30 s 1080p clip: "
           f"{80 * 60 / total:.0f}x faster)")
-    for name, record in records.items():
-        print(f"  {name:<16}{record['seconds']:8.1f} s")
+    for name in manifest["stages"]:
+        print(f"  {name:<16}{records[name]['seconds']:8.1f} s")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  peak memory: {own:.0f} MB (this process), {kids:.0f} MB (largest worker)")
