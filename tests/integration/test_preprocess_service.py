@@ -13,9 +13,8 @@ import grpc
 import numpy as np
 import pytest
 
-from avatar.v1 import common_pb2
+from avatar.v1 import common_pb2, preprocess_pb2_grpc
 from avatar.v1 import preprocess_pb2 as pb
-from avatar.v1 import preprocess_pb2_grpc
 from services.runtime.catalog import load_spec
 from services.runtime.server import start_server
 from tests.integration import clips
