@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -104,7 +105,11 @@ class Connections:
     def _start_embedded(self, name: str) -> str:
         from services.runtime.embedded import EmbeddedServices
 
-        services = EmbeddedServices([name], store=self.store, metrics=False)
+        # Embedded services run for the local user, who may name any model file on their
+        # own machine: their models directory is the file system root (see _model_path in
+        # commands/preprocess.py). A deployed service confines clients to its models dir.
+        env = {**os.environ, "AVATAR_MODELS_DIR": "/"}
+        services = EmbeddedServices([name], store=self.store, metrics=False, env=env)
         try:
             services.start()
         except Exception as error:

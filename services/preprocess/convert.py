@@ -8,18 +8,26 @@ import numpy as np
 
 from avatar.v1 import common_pb2, preprocess_pb2
 from talkinghead.errors import InvalidInputError
+from talkinghead.model_paths import resolve_model_path
 from talkinghead.preprocess.options import PreprocessOptions
 from talkinghead.progress import Progress
 from talkinghead.store import ArtifactInfo
 
 
-def options_from_proto(options: preprocess_pb2.ProcessOptions) -> PreprocessOptions:
+def model_path(name: str, models_dir: str) -> str | None:
+    """A client's model name -> a path inside the server's models directory (or None)."""
+    return resolve_model_path(name, models_dir) if name else None
+
+
+def options_from_proto(
+    options: preprocess_pb2.ProcessOptions, models_dir: str
+) -> PreprocessOptions:
     kind = options.audio_feature_kind or "logmel"
     return PreprocessOptions(
         resolution=options.resolution or 512,
         audio_feature_kind=kind,
-        audio_model_path=options.audio_model_path or None,
-        parsing_model_path=options.parsing_model_path or None,
+        audio_model_path=model_path(options.audio_model_path, models_dir),
+        parsing_model_path=model_path(options.parsing_model_path, models_dir),
     )
 
 

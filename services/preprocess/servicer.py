@@ -63,7 +63,7 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
         self, request: pb.ProcessDatasetRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.ProcessDatasetResponse]:
         """Server stream of progress while an uploaded video becomes a dataset."""
-        options = convert.options_from_proto(request.options)
+        options = convert.options_from_proto(request.options, self.ctx.settings.models_dir)
         dataset_id = request.dataset_id
         await asyncio.to_thread(self.repo.upload_of, dataset_id)  # NOT_FOUND early
         if dataset_id in self._processing:
@@ -155,7 +155,9 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
             raise InvalidInputError("the first ExtractAudioFeatures message must be the config")
         c = first.config
         extractor = await asyncio.to_thread(
-            reader.streaming_extractor, c.kind, c.model_path, c.fps, c.sample_rate_hz or 16000
+            reader.streaming_extractor, c.kind,
+            convert.model_path(c.model_path, self.ctx.settings.models_dir), c.fps,
+            c.sample_rate_hz or 16000,
         )
         rate = c.sample_rate_hz or 16000
         async for request in request_iterator:

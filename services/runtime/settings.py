@@ -43,6 +43,7 @@ ENV_VARS: dict[str, str] = {
     "store_url": "AVATAR_STORE_URL",
     "s3_endpoint_url": "AVATAR_S3_ENDPOINT_URL",
     "work_dir": "AVATAR_WORK_DIR",
+    "models_dir": "AVATAR_MODELS_DIR",
     "max_message_bytes": "AVATAR_MAX_MESSAGE_BYTES",
     "grace_seconds": "AVATAR_GRACE_SECONDS",
     "keepalive_time_seconds": "AVATAR_KEEPALIVE_TIME_SECONDS",
@@ -69,6 +70,8 @@ class Settings:
     s3_endpoint_url: str | None = None
     # Local scratch space: datasets being processed, artifacts fetched from the store.
     work_dir: str = "./data/work"
+    # Local model files (speech models, face parsing); clients name models inside it.
+    models_dir: str = "./data/models"
     max_message_bytes: int = 64 * MIB
     # In-flight RPCs get this long after SIGTERM before they are cancelled.
     grace_seconds: float = 10.0
@@ -87,6 +90,7 @@ class Settings:
         _check_store_url(self)
         _check_endpoint_url(self)
         _check_nonempty(self, "work_dir")
+        _check_nonempty(self, "models_dir")
         _check_range(self, "max_message_bytes", 1, MAX_GRPC_MESSAGE_BYTES)
         _check_range(self, "grace_seconds", 0.0, 3600.0)
         _check_range(self, "keepalive_time_seconds", 1.0, 86400.0)

@@ -28,6 +28,7 @@ def loopback_settings(name: str, data_dir: Path, **overrides: Any) -> Settings:
         grace_seconds=1.0,
         store_url=f"file://{data_dir / 'store'}",
         work_dir=str(data_dir / "work"),
+        models_dir=str(data_dir / "models"),
     )
     return dataclasses.replace(base, **overrides)
 

@@ -222,3 +222,51 @@ def test_live_audio_features_refuse_bad_streams(first, then, code, settings_for,
     error = arun(_with_server(settings, body))
     assert error.code().name == code, error
     assert error.details()
+
+
+@pytest.mark.parametrize("name", ["../../etc", "/etc", "missing-model"])
+def test_client_model_paths_stay_in_the_models_directory(name, settings_for, arun):
+    settings = settings_for("preprocess")
+
+    async def body(stub, server):
+        await stub.UploadVideo(_upload_requests(dataset_id="m"), timeout=10)
+        codes = []
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            async for _ in stub.ProcessDataset(pb.ProcessDatasetRequest(
+                    dataset_id="m", options=pb.ProcessOptions(
+                        audio_feature_kind="wav2vec2", audio_model_path=name)), timeout=10):
+                pass
+        codes.append(raised.value.code())
+        config = pb.AudioFeatureConfig(kind="wav2vec2", model_path=name)
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            async for _ in stub.ExtractAudioFeatures(
+                    iter([pb.ExtractAudioFeaturesRequest(config=config)]), timeout=10):
+                pass
+        codes.append(raised.value.code())
+        return codes
+
+    expected = grpc.StatusCode.NOT_FOUND if name == "missing-model" else grpc.StatusCode.INVALID_ARGUMENT
+    assert arun(_with_server(settings, body)) == [expected, expected]
+
+
+def test_a_model_in_the_models_directory_is_used(settings_for, arun, tmp_path):
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
+
+    settings = settings_for("preprocess")
+    model_dir = tmp_path / "models" / "tiny-w2v"
+    config = Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                            intermediate_size=32, conv_dim=(16, 16), conv_kernel=(10, 3),
+                            conv_stride=(5, 2), num_conv_pos_embeddings=16,
+                            num_conv_pos_embedding_groups=2)
+    Wav2Vec2Model(config).save_pretrained(model_dir)
+    Wav2Vec2FeatureExtractor().save_pretrained(model_dir)
+    pcm = (np.sin(np.arange(16000) / 8) * 8000).astype("<i2")
+
+    async def body(stub, server):
+        requests = [pb.ExtractAudioFeaturesRequest(
+                        config=pb.AudioFeatureConfig(kind="wav2vec2", model_path="tiny-w2v")),
+                    pb.ExtractAudioFeaturesRequest(chunk=common_pb2.AudioChunk(pcm16=pcm.tobytes()))]
+        return [r.features async for r in stub.ExtractAudioFeatures(iter(requests), timeout=60)]
+
+    features = arun(_with_server(settings, body))
+    assert len(features) == 25 and list(features[0].shape)[1] == 16

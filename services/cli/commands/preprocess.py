@@ -49,10 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audio-features", choices=AUDIO_FEATURE_KINDS, default="logmel",
                         help="audio features (default: logmel, no model needed)")
     parser.add_argument("--audio-model", metavar="PATH",
-                        help="local directory of the wav2vec2/HuBERT model (on the service's "
-                        "machine when --target is given)")
+                        help="local directory of the wav2vec2/HuBERT model (with --target: "
+                        "its name in the service's AVATAR_MODELS_DIR)")
     parser.add_argument("--parsing-model", metavar="PATH",
-                        help="local BiSeNet face-parsing checkpoint (optional)")
+                        help="local BiSeNet face-parsing checkpoint, optional (with --target: "
+                        "its name in the service's AVATAR_MODELS_DIR)")
     parser.add_argument("--force", action="store_true", help="redo stages already finished")
     add_target_option(parser, "preprocess")
 
@@ -78,11 +79,12 @@ def process_options(args: argparse.Namespace) -> pb.ProcessOptions:
 
 
 def _model_path(value: str | None, embedded: bool) -> str:
-    """A model path as the service sees it: absolute when the service runs here (it may
-    run in another directory), as given when it runs elsewhere."""
+    """A model as the service names it: relative to its models directory. Embedded
+    services' models directory is the root, so a local path becomes root-relative; a
+    remote service's models live on its machine and are named as given."""
     if not value:
         return ""
-    return str(Path(value).expanduser().resolve()) if embedded else value
+    return str(Path(value).expanduser().resolve()).lstrip("/") if embedded else value
 
 
 def upload_requests(
