@@ -18,6 +18,7 @@ BENCHMARKS = {
     "sample": ("bench.sample_speed", None),
     "preprocess": ("bench.preprocess_speed", None),
     "media": ("bench.media_memory", []),
+    "tracker": ("bench.tracker_speed", None),
 }
 
 
