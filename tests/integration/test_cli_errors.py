@@ -1,6 +1,6 @@
-"""How failures look: a service answering UNIMPLEMENTED (embedded, and through --target
-on a server started here) is one line `error: UNIMPLEMENTED: <the server's message>` with
-exit code 1; bad arguments exit 2 with a message naming the problem; an unreachable
+"""How failures look: a service answering an error (UNIMPLEMENTED from the trainer,
+NOT_FOUND from the tracker; embedded, and through --target on a server started here) is
+one line `error: <CODE>: <the server's message>` with exit code 1; bad arguments exit 2 with a message naming the problem; an unreachable
 target exits 1 with UNAVAILABLE. Never a traceback."""
 
 from __future__ import annotations
@@ -8,49 +8,67 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from avatar.v1 import tracker_pb2, tracker_pb2_grpc
+from avatar.v1 import tracker_pb2, tracker_pb2_grpc, trainer_pb2, trainer_pb2_grpc
 from services.cli.main import main
 from services.runtime.embedded import EmbeddedServices
 from tests.integration.test_cli_support import assert_no_traceback, run_cli
 
 
 def server_details(address: str, dataset_id: str) -> str:
-    """What the tracker itself answers to TrackDataset, asked directly (the ground truth
+    """What the trainer itself answers to StartTraining, asked directly (the ground truth
     the CLI's line is compared with)."""
+    with grpc.insecure_channel(address) as channel:
+        stub = trainer_pb2_grpc.TrainerServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as raised:
+            stub.StartTraining(trainer_pb2.StartTrainingRequest(dataset_id=dataset_id),
+                               timeout=10)
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    return raised.value.details()
+
+
+def tracker_details(address: str, dataset_id: str) -> str:
+    """What the tracker answers to TrackDataset of a dataset that does not exist."""
     with grpc.insecure_channel(address) as channel:
         stub = tracker_pb2_grpc.TrackerServiceStub(channel)
         with pytest.raises(grpc.RpcError) as raised:
             list(stub.TrackDataset(tracker_pb2.TrackDatasetRequest(dataset_id=dataset_id),
                                    timeout=10))
-    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert raised.value.code() == grpc.StatusCode.NOT_FOUND
     return raised.value.details()
 
 
 @pytest.fixture(scope="module")
-def tracker_address(tmp_path_factory):
-    """A real tracker service on loopback, started for this module."""
+def addresses(tmp_path_factory):
+    """Real tracker and trainer services on loopback, started for this module."""
     from talkinghead.store import open_store
 
     store = open_store(str(tmp_path_factory.mktemp("store")))
-    with EmbeddedServices(["tracker"], store=store) as services:
-        yield services.addresses["tracker"]
+    with EmbeddedServices(["tracker", "trainer"], store=store) as services:
+        yield services.addresses
 
 
-def test_embedded_track_reports_unimplemented(tmp_path, tracker_address):
-    expected = f"error: UNIMPLEMENTED: {server_details(tracker_address, 'some-id')}"
-    result = run_cli(["track", "some-id"], tmp_path)
+def test_embedded_train_reports_unimplemented(tmp_path, addresses):
+    expected = f"error: UNIMPLEMENTED: {server_details(addresses['trainer'], 'some-id')}"
+    result = run_cli(["train", "some-id"], tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [expected]
     assert result.stdout == ""
 
 
-def test_track_with_target_reports_unimplemented(tracker_address, tmp_path, monkeypatch, capsys):
+def test_train_with_target_reports_unimplemented(addresses, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    expected = f"error: UNIMPLEMENTED: {server_details(tracker_address, 'some-id')}"
-    assert main(["track", "some-id", "--target", tracker_address]) == 1
+    expected = f"error: UNIMPLEMENTED: {server_details(addresses['trainer'], 'some-id')}"
+    assert main(["train", "some-id", "--target", addresses["trainer"]]) == 1
     captured = capsys.readouterr()
     assert captured.err.strip().splitlines() == [expected]
     assert not (tmp_path / "data").exists()  # nothing embedded, no store touched
+
+
+def test_track_of_an_unknown_dataset_is_not_found(addresses, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    expected = f"error: NOT_FOUND: {tracker_details(addresses['tracker'], 'some-id')}"
+    assert main(["track", "some-id", "--target", addresses["tracker"]]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [expected]
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ def test_reflection_lists_and_describes_the_service(name, settings_for, arun):
 
 
 # Services whose RPCs are all still skeletons (the others have their own servicer tests).
-SKELETONS = tuple(n for n in SERVICE_NAMES if n != "preprocess")
+SKELETONS = tuple(n for n in SERVICE_NAMES if n not in ("preprocess", "tracker"))
 
 
 @pytest.mark.parametrize("name", SKELETONS)
