@@ -5,6 +5,7 @@ whose last message carries the result)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import grpc
 
@@ -32,7 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction of the clip held out for validation (default: 1/11)")
     parser.add_argument("--focal-length", type=argtypes.positive_float, default=None,
                         metavar="PX", help="fix the focal length in pixels (default: estimate)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="also write the tracking files (track_params.npz, "
+                        "transforms_train/val.json, plots) into DIR, e.g. the exported dataset")
     add_target_option(parser, "tracker")
+
+
+def export_track(store, dataset_id: str, out: Path):
+    """Fetch the published tracking files (`tracks/<id>`) into `out`."""
+    return store.get_tree(f"tracks/{dataset_id}", out)
 
 
 def track_options(args: argparse.Namespace) -> pb.TrackOptions:
@@ -88,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
         with StageProgress() as progress:
             result = track_dataset(connections.channel("tracker"), args.dataset_id, options,
                                    progress)
+        if args.out is not None:
+            export_track(connections.store, args.dataset_id, args.out)
     for line in summary_lines(args.dataset_id, result):
         print(line)
+    if args.out is not None:
+        print(f"  files: {args.out}")
     return 0

@@ -84,11 +84,14 @@ def run_preprocess(ctx: DemoContext) -> dict[str, Any]:
 
 def run_track(ctx: DemoContext) -> dict[str, Any]:
     """Fit camera, pose and expression to the dataset."""
-    from services.cli.commands.track import track_dataset
+    from services.cli.commands.track import export_track, track_dataset
 
     dataset_id = ctx.require("dataset_id")
     result = track_dataset(ctx.connections.channel("tracker"), dataset_id, None, ctx.progress)
+    # Beside the exported dataset, as AD-NeRF / GaussianTalker keep them.
+    export_track(ctx.connections.store, dataset_id, ctx.out_dir / "dataset")
     return {
+        "dir": str(ctx.out_dir / "dataset"),
         "track_params": result.track_params.id,
         "frames": result.frame_count,
         "interpolated_frames": result.interpolated_frames,
