@@ -19,6 +19,7 @@ BENCHMARKS = {
     "preprocess": ("bench.preprocess_speed", None),
     "media": ("bench.media_memory", []),
     "tracker": ("bench.tracker_speed", None),
+    "gaussian": ("bench.gaussian_speed", []),
 }
 
 
