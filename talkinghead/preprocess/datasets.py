@@ -142,18 +142,24 @@ class DatasetRepository:
                     f"dataset {dataset_id!r} is uploaded but not processed yet"
                 ) from None
             raise NotFoundError(f"no dataset {dataset_id!r}") from None
-        local = self.work_dir / "published" / dataset_id
-        marker = local / ".tree_sha256"
-        if not (marker.exists() and marker.read_text() == tree_ref.sha256):
-            self.store.get_tree(prefix, local, tree_ref.sha256)
-            marker.write_text(tree_ref.sha256)
-        return local
+        return fetch_tree_cached(self.store, prefix, tree_ref, self.work_dir / "published" / dataset_id)
 
     def summary(self, dataset_id: str) -> DatasetSummary:
         local = self.open_dataset(dataset_id)
         manifest = json.loads((local / "manifest.json").read_text())
         ref = self.store.info(join_key("datasets", dataset_id, "_tree.json"))
         return DatasetSummary(dataset_id, manifest, ref)
+
+
+def fetch_tree_cached(store: ArtifactStore, prefix: str, tree_ref: ArtifactInfo,
+                      local: Path) -> Path:
+    """`local` holding the committed tree at `prefix` whose manifest is `tree_ref`; fetched
+    (and verified) only when the copy there is of another version."""
+    marker = local / ".tree_sha256"
+    if not (marker.exists() and marker.read_text() == tree_ref.sha256):
+        store.get_tree(prefix, local, tree_ref.sha256)
+        marker.write_text(tree_ref.sha256)
+    return local
 
 
 class UploadSession:

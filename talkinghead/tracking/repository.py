@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from talkinghead.errors import FailedPreconditionError, NotFoundError
-from talkinghead.preprocess.datasets import DatasetRepository
+from talkinghead.preprocess.datasets import DatasetRepository, fetch_tree_cached
 from talkinghead.progress import ProgressReporter
 from talkinghead.store import ArtifactInfo, join_key, validate_id
 from talkinghead.tracking.options import TrackOptions
@@ -70,12 +70,8 @@ class TrackRepository:
             raise FailedPreconditionError(
                 f"dataset {dataset_id!r} has not been tracked yet"
             ) from None
-        local = self.work_dir / "tracks-published" / dataset_id
-        marker = local / ".tree_sha256"
-        if not (marker.exists() and marker.read_text() == tree.sha256):
-            self.store.get_tree(prefix, local, tree.sha256)
-            marker.write_text(tree.sha256)
-        return local
+        return fetch_tree_cached(self.store, prefix, tree,
+                                 self.work_dir / "tracks-published" / dataset_id)
 
     def load(self, dataset_id: str) -> TrackParams:
         return TrackParams.load(self.open_track(dataset_id) / PARAMS_FILE)

@@ -129,8 +129,9 @@ def test_a_still_head_does_not_jitter(tracked):
     step = np.linalg.norm(np.diff(centre, axis=0), axis=1)[both]
     print(f"\nstill segments, head centre frame-to-frame: median {np.median(step):.3f} px, "
           f"p95 {np.percentile(step, 95):.3f}, max {step.max():.3f}")
-    assert np.percentile(step, 95) <= 0.2
-    assert step.max() <= 0.25
+    # The target, for every frame-to-frame step of the still segments (measured on
+    # this seed: max 0.169 px; on seed 2 one step reaches 0.205 px, see the closing note).
+    assert step.max() <= 0.2
 
 
 def test_rotations_do_not_lag(tracked):
