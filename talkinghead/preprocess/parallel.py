@@ -95,23 +95,21 @@ class FramePool:
         return [f.result() for f in futures]
 
     def _map_inline(self, fn, tasks, reporter, stage, total) -> list[Any]:
+        """Run the tasks in this process; tick() reports to `reporter` directly."""
         global _progress, _cancel
         done = 0
-        local: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+        class _Counter:
+            def put(self, n: int) -> None:
+                nonlocal done
+                done += n
+                reporter.report(stage, min(done, total), total)
 
         class _Flag:
             def is_set(self) -> bool:
                 return reporter.cancellation.cancelled
 
         saved = (_progress, _cancel)
-
-        class _Counter:
-            def put(self, n: int) -> None:
-                nonlocal done
-                done += n
-                local.put(n)
-                reporter.report(stage, min(done, total), total)
-
         _progress, _cancel = _Counter(), _Flag()
         try:
             reporter.report(stage, 0, total)
