@@ -127,6 +127,16 @@ class LandmarkTracker:
         self._last_box: FaceBox | None = None  # last box of the followed face, kept when lost
         self._since_check = 0
 
+    def follow(self, points: np.ndarray) -> None:
+        """Continue the track of the face that had these landmarks (e.g. on the last frame
+        of the previous part of a video processed in parts): the next detection takes the
+        face nearest to it instead of the largest and most central one."""
+        points = np.asarray(points, dtype=np.float64)
+        if points.shape != (68, 2) or not np.isfinite(points).all():
+            raise InvalidInputError(f"follow() needs 68 finite points, got {points.shape}")
+        self._points = None
+        self._last_box = self._relation.box_for(points)
+
     def update(self, rgb: np.ndarray) -> FrameLandmarks:
         """Landmarks of the next frame (H x W x 3 uint8 RGB, or H x W gray)."""
         rgb = _as_image(rgb)

@@ -23,11 +23,15 @@ def _decode(video: str, fps: float, start: int, stop: int):
         yield frame
 
 
-def landmarks_segment(video: str, fps: float, start: int, stop: int) -> dict:
-    """Track 68 landmarks on frames [start, stop) of the source video."""
+def landmarks_segment(video: str, fps: float, start: int, stop: int,
+                      follow: np.ndarray | None = None) -> dict:
+    """Track 68 landmarks on frames [start, stop) of the source video; `follow`: the
+    landmarks the face had just before `start`, to keep following the same person."""
     from talkinghead.face.landmarks import LandmarkTracker
 
     tracker = LandmarkTracker()
+    if follow is not None:
+        tracker.follow(follow)
     points = np.full((stop - start, 68, 2), np.nan, np.float32)
     valid = np.zeros(stop - start, bool)
     confidence = np.zeros(stop - start, np.float32)

@@ -88,6 +88,7 @@ class _Run:
         n = self.source_info["frame_count_at_fps"]
         tasks = [(str(self.source), self.options.fps, a, b) for a, b in _segments(n, self.pool)]
         parts = self.pool.map(frame_work.landmarks_segment, tasks, ctx.reporter, "landmarks", n)
+        _keep_following(parts, tasks, ctx)
         for (a, b), part in zip(_segments(n, self.pool)[:-1], parts[:-1], strict=False):
             if len(part["points"]) != b - a:
                 raise InvalidInputError(
@@ -246,6 +247,22 @@ class _Run:
         }
         write_json_atomic(self.layout.manifest, manifest)
         return {}
+
+
+def _keep_following(parts: list[dict], tasks: list[tuple], ctx: StageContext) -> None:
+    """Segments are tracked in parallel, each starting afresh on the largest, most central
+    face. Where a segment starts on a face away from where the previous one ended (another
+    person), track it again following the previous segment's face: one person throughout."""
+    for k in range(1, len(parts)):
+        before = [p["points"][p["valid"]] for p in parts[:k] if p["valid"].any()]
+        after = parts[k]["points"][parts[k]["valid"]]
+        if not before or len(after) == 0:
+            continue
+        last, first = before[-1][-1], after[0]
+        size = float(np.ptp(last[:, 1]))  # brow-to-chin height of the followed face
+        if np.linalg.norm(last.mean(axis=0) - first.mean(axis=0)) > 0.5 * max(size, 1.0):
+            ctx.reporter.report("landmarks", 0, 1, f"segment {k + 1}: following the same person")
+            parts[k] = frame_work.landmarks_segment(*tasks[k], follow=last)
 
 
 def _versions() -> dict[str, str]:

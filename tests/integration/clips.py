@@ -93,3 +93,26 @@ def corrupt_middle_packet(src: Path, dst: Path) -> Path:
                 packet.stream = a_out
             out.mux(packet)
     return dst
+
+
+DIVIDER_X = 250  # two_people_swapping_sizes: the left person is left of it, the right right
+
+
+def two_people_swapping_sizes(path: Path, seconds: float = 3.2) -> Path:
+    """Two people side by side (the photo, and its mirror image nearer the centre): the
+    left one starts the larger, shrinks slowly while the right one grows and is the larger
+    and more central one from ~0.8 s on. Whoever is followed from the start must be
+    followed to the end."""
+    img = astronaut()
+    frames = []
+    for k in range(int(seconds * 25)):
+        t = k / 25
+        canvas = np.full((256, 512, 3), 100, np.uint8)
+        for x0, size, mirror in ((0, int(250 - 25 * t), False),
+                                 (DIVIDER_X, int(min(256, 200 + 35 * t)), True)):
+            person = cv2.resize(img[:, ::-1] if mirror else img, (size, size),
+                                interpolation=cv2.INTER_AREA)
+            canvas[256 - size :, x0 : x0 + size] = person[:, : 512 - x0]
+        frames.append(canvas)
+    write_mp4(path, frames, 25, speech(path.parent, seconds), 16000)
+    return path

@@ -151,3 +151,24 @@ def test_corrupt_frame_in_the_middle_is_survived(clip_dir) -> None:
     damaged = clips.corrupt_middle_packet(source, clip_dir / "damaged.mkv")
     m = run_pipeline(damaged, clip_dir / "damaged_ds", ONE)
     assert m["frame_count"] == 80
+
+
+def test_the_same_person_is_followed_across_parallel_segments(clip_dir) -> None:
+    """Two workers each track half of the clip. At the second half's first frame the other
+    person is the larger and more central one (checked below, so this test can fail), yet
+    every frame must show the person followed from the start."""
+    from talkinghead.face.landmarks import detect_landmarks
+    from talkinghead.media import iter_frames
+
+    video = clips.two_people_swapping_sizes(clip_dir / "swap.mp4")
+    out = clip_dir / "swap_ds"
+    run_pipeline(video, out, PreprocessOptions(resolution=128, workers=2))
+    src = np.load(out / "landmarks_src.npz")
+    x = src["points"][src["valid"]].mean(axis=1)[:, 0]
+    assert src["valid"].mean() > 0.9
+    left = x < clips.DIVIDER_X
+    assert left.all() or not left.any(), f"switched person: x from {x.min():.0f} to {x.max():.0f}"
+    seam = len(src["valid"]) // 2
+    frame = next(f for f in iter_frames(video) if f.index == seam)
+    fresh = detect_landmarks(frame.rgb).points.mean(axis=0)[0]
+    assert (fresh < clips.DIVIDER_X) != left[0], "precondition: a fresh start picks the other person"
