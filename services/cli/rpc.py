@@ -102,3 +102,20 @@ def unary(method: grpc.UnaryUnaryMultiCallable, request: object, timeout: float 
     """Call a unary RPC so that Ctrl-C cancels it; its response."""
     with open_call(method.future, request, timeout=timeout) as future:
         return future.result()
+
+
+def follow_progress(
+    method: Callable[..., Any], request: object, result_field: str, progress: Any = None
+) -> Any:
+    """Run a server-streaming RPC whose messages carry `progress` and, on the last one,
+    `result_field`: show the progress (a StageProgress, or None) and return that result
+    (None when no message carried it)."""
+    result = None
+    with open_call(method, request) as call:
+        for response in call:
+            if response.HasField("progress") and progress is not None:
+                p = response.progress
+                progress.update(p.stage, p.done, p.total, p.message)
+            if response.HasField(result_field):
+                result = getattr(response, result_field)
+    return result

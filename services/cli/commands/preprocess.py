@@ -17,7 +17,7 @@ from services.cli import argtypes
 from services.cli.connect import Connections, add_target_option
 from services.cli.errors import CliError, UsageError
 from services.cli.progress import BYTES, StageProgress
-from services.cli.rpc import open_call
+from services.cli.rpc import follow_progress, open_call
 
 if TYPE_CHECKING:
     from talkinghead.store import ArtifactStore, TreeInfo
@@ -124,14 +124,7 @@ def process_dataset(
     """Run ProcessDataset, showing its progress; the DatasetInfo of its last message."""
     stub = preprocess_pb2_grpc.PreprocessServiceStub(channel)
     request = pb.ProcessDatasetRequest(dataset_id=dataset_id, options=options)
-    dataset: pb.DatasetInfo | None = None
-    with open_call(stub.ProcessDataset, request) as call:
-        for response in call:
-            if response.HasField("progress") and progress is not None:
-                p = response.progress
-                progress.update(p.stage, p.done, p.total, p.message)
-            if response.HasField("dataset"):
-                dataset = response.dataset
+    dataset = follow_progress(stub.ProcessDataset, request, "dataset", progress)
     if dataset is None:
         raise CliError(f"the preprocess service ended without describing dataset {dataset_id!r}",
                        code="INTERNAL")

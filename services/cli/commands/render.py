@@ -17,7 +17,7 @@ from services.cli import argtypes
 from services.cli.connect import MAX_MESSAGE_BYTES, Connections, add_target_option
 from services.cli.errors import CliError, UsageError
 from services.cli.progress import StageProgress
-from services.cli.rpc import open_call
+from services.cli.rpc import follow_progress
 
 if TYPE_CHECKING:
     from talkinghead.store import ArtifactInfo, ArtifactStore
@@ -69,14 +69,7 @@ def render_video(
     stub = renderer_pb2_grpc.RendererServiceStub(channel)
     request = pb.RenderVideoRequest(avatar_id=avatar_id, audio_file=audio, width=width,
                                     height=height, fps=fps)
-    video: common_pb2.ArtifactRef | None = None
-    with open_call(stub.RenderVideo, request) as call:
-        for response in call:
-            if response.HasField("progress") and progress is not None:
-                p = response.progress
-                progress.update(p.stage, p.done, p.total, p.message)
-            if response.HasField("video"):
-                video = response.video
+    video = follow_progress(stub.RenderVideo, request, "video", progress)
     if video is None or not video.id:
         raise CliError(f"the renderer ended without a video for avatar {avatar_id!r}",
                        code="INTERNAL")

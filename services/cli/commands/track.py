@@ -15,7 +15,7 @@ from services.cli import argtypes
 from services.cli.connect import Connections, add_target_option
 from services.cli.errors import CliError, UsageError
 from services.cli.progress import StageProgress
-from services.cli.rpc import open_call
+from services.cli.rpc import follow_progress
 
 HELP = "fit camera, head pose and expression to a processed dataset"
 DESCRIPTION = """\
@@ -62,14 +62,7 @@ def track_dataset(
     """Run TrackDataset, showing its progress; the TrackResult of its last message."""
     stub = tracker_pb2_grpc.TrackerServiceStub(channel)
     request = pb.TrackDatasetRequest(dataset_id=dataset_id, options=options)
-    result: pb.TrackResult | None = None
-    with open_call(stub.TrackDataset, request) as call:
-        for response in call:
-            if response.HasField("progress") and progress is not None:
-                p = response.progress
-                progress.update(p.stage, p.done, p.total, p.message)
-            if response.HasField("result"):
-                result = response.result
+    result = follow_progress(stub.TrackDataset, request, "result", progress)
     if result is None:
         raise CliError(f"the tracker ended without a result for dataset {dataset_id!r}",
                        code="INTERNAL")
