@@ -9,15 +9,19 @@ read from a file and its landmarks are detected here, with the same models.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from talkinghead.errors import FailedPreconditionError, InvalidInputError
+from talkinghead.face.dlib_models import (
+    PREDICTOR_68_FILE,
+    face_detector,
+    models_dir,
+    shape_predictor_68,
+)
 from talkinghead.sample.outline import ASTRONAUT_OUTLINE, Outline, template_outline
 
 ASTRONAUT_NAME = "skimage.data.astronaut"
@@ -83,23 +87,16 @@ def load_photo(photo: str | Path | None = None) -> SourcePhoto:
                        traced=False)
 
 
-def dlib_model_path(name: str = "shape_predictor_68_face_landmarks.dat") -> Path:
-    """A model file of the face-recognition-models package (found without importing it:
-    its __init__ needs pkg_resources, which may be missing)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or spec.origin is None:
-        raise FailedPreconditionError("the face-recognition-models package is not installed")
-    path = Path(spec.origin).parent / "models" / name
+def dlib_model_path(name: str = PREDICTOR_68_FILE) -> Path:
+    """A model file of the face-recognition-models package (see talkinghead.face.dlib_models)."""
+    path = models_dir() / name
     if not path.is_file():
         raise FailedPreconditionError(f"face-recognition-models has no {name}")
     return path
 
 
-@lru_cache(maxsize=1)
 def _dlib_models():
-    import dlib
-
-    return dlib.get_frontal_face_detector(), dlib.shape_predictor(str(dlib_model_path()))
+    return face_detector(), shape_predictor_68()
 
 
 def detect_landmarks(image: np.ndarray) -> np.ndarray:
