@@ -51,9 +51,14 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
                 if request.WhichOneof("payload") != "chunk":
                     raise InvalidInputError("UploadVideo takes one header, then only chunks")
                 await asyncio.to_thread(session.write, request.chunk)
+            if context.cancelled():
+                # a cancelled client stream can end like a finished one; never keep it
+                raise asyncio.CancelledError()
             info = await asyncio.to_thread(session.commit)
         except BaseException as error:
-            await asyncio.to_thread(session.abort, error)
+            # shielded: the abort must finish even though this task is being cancelled
+            # (it waits for a write/commit still running in its thread, see UploadSession)
+            await asyncio.shield(asyncio.to_thread(session.abort, error))
             raise
         return pb.UploadVideoResponse(
             dataset_id=session.dataset_id, video=convert.artifact_to_proto(info)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -163,33 +164,59 @@ def fetch_tree_cached(store: ArtifactStore, prefix: str, tree_ref: ArtifactInfo,
 
 
 class UploadSession:
-    """One upload being written: `write` chunks, then `commit` (or `abort`)."""
+    """One upload being written: `write` chunks, then `commit` (or `abort`).
+
+    Safe to drive from several threads: a lock serialises the calls, so an `abort` that
+    arrives while a `write` or `commit` runs in a worker thread waits for it, and an
+    `abort` after `commit` deletes the committed video (the client that cancelled never
+    learnt of it, so it must not linger and block a retry with the same id)."""
 
     def __init__(self, store: ArtifactStore, key: str, dataset_id: str, limit: int) -> None:
         self.dataset_id = dataset_id
         self.key = key
         self.size = 0
+        self._store = store
         self._limit = limit
+        self._lock = threading.Lock()
+        self._state = "open"
         self._cm = store.open_write(key, "video")
         self._writer = self._cm.__enter__()
 
     def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self._limit:
-            raise_too_big(self.size, self._limit)
-        self._writer.write(chunk)
+        with self._lock:
+            self._require_open()
+            self.size += len(chunk)
+            if self.size > self._limit:
+                raise_too_big(self.size, self._limit)
+            self._writer.write(chunk)
 
     def commit(self) -> ArtifactInfo:
-        if self.size == 0:
-            error = InvalidInputError(f"upload {self.key.rsplit('/', 1)[-1]!r} is empty")
-            self.abort(error)
-            raise error
-        self._cm.__exit__(None, None, None)
-        return self._writer.info
+        with self._lock:
+            self._require_open()
+            if self.size == 0:
+                error = InvalidInputError(f"upload {self.key.rsplit('/', 1)[-1]!r} is empty")
+                self._abort_locked(error)
+                raise error
+            self._cm.__exit__(None, None, None)
+            self._state = "committed"
+            return self._writer.info
 
     def abort(self, error: BaseException) -> None:
-        """Drop everything written; the upload never becomes visible."""
-        self._cm.__exit__(type(error), error, error.__traceback__)
+        """Drop everything written; the upload never stays visible."""
+        with self._lock:
+            self._abort_locked(error)
+
+    def _abort_locked(self, error: BaseException) -> None:
+        if self._state == "open":
+            self._state = "aborted"
+            self._cm.__exit__(type(error), error, error.__traceback__)
+        elif self._state == "committed":
+            self._state = "aborted"
+            self._store.delete(self.key)
+
+    def _require_open(self) -> None:
+        if self._state != "open":
+            raise FailedPreconditionError(f"upload {self.key!r} is {self._state} already")
 
 
 def raise_too_big(size: int, limit: int) -> None:
