@@ -57,6 +57,11 @@ async def run_with_progress(
     finally:
         if not future.done():
             cancellation.cancel("the client cancelled the call")
+            # Wait for the worker thread to notice and stop, so that whatever the caller
+            # releases after this (a "being processed" mark, a worker slot) is released
+            # only once the work really ended; shielded, as this task is being cancelled.
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(future)
         if stopper is not None:
             stopper.cancel()
         with contextlib.suppress(BaseException):

@@ -106,6 +106,22 @@ def test_upload_process_and_read_back(store_and_settings, video, tmp_path):
     assert np.allclose(np.reshape(feats[0].values, tuple(feats[0].shape)), expected[3], atol=1e-6)
 
 
+async def _process_when_free(stub, dataset_id: str, wait_s: float = 30.0):
+    """ProcessDataset once the cancelled run has wound down (its worker thread stops at
+    its next progress report; until then the dataset is "being processed")."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        try:
+            return [r.progress async for r in stub.ProcessDataset(pb.ProcessDatasetRequest(
+                dataset_id=dataset_id, options=pb.ProcessOptions(resolution=RESOLUTION)),
+                timeout=300)]
+        except grpc.aio.AioRpcError as error:
+            busy = "being processed" in (error.details() or "")
+            if not busy or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
 def test_cancelled_processing_publishes_nothing_and_resumes(video, tmp_path):
     from talkinghead.store import open_store
 
@@ -124,8 +140,7 @@ def test_cancelled_processing_publishes_nothing_and_resumes(video, tmp_path):
         published_after_cancel = store.list("datasets/c")
         with pytest.raises(grpc.aio.AioRpcError) as raised:
             await stub.GetDataset(pb.GetDatasetRequest(dataset_id="c"), timeout=10)
-        messages = [r.progress async for r in stub.ProcessDataset(pb.ProcessDatasetRequest(
-            dataset_id="c", options=pb.ProcessOptions(resolution=RESOLUTION)), timeout=300)]
+        messages = await _process_when_free(stub, "c")
         return published_after_cancel, raised.value.code(), messages
 
     published, code, messages = asyncio.run(_run(settings, store, body))
