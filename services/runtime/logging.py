@@ -43,7 +43,18 @@ class JsonFormatter(logging.Formatter):
 
 
 class _InstalledHandler(logging.StreamHandler):
-    """Marks the handler this module installed, so configuring again replaces it."""
+    """Marks the handler this module installed, so configuring again replaces it.
+    Without an explicit stream it writes to whatever `sys.stderr` is at the time (a
+    test runner swaps it per test and closes the old one)."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream if stream is not None else sys.stderr)
+        self._follow_stderr = stream is None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._follow_stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure_logging(
@@ -57,7 +68,7 @@ def configure_logging(
     for handler in list(root.handlers):
         if isinstance(handler, _InstalledHandler):
             root.removeHandler(handler)
-    handler = _InstalledHandler(stream if stream is not None else sys.stderr)
+    handler = _InstalledHandler(stream)
     if fmt == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
