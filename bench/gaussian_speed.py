@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import torch
 
-from talkinghead.gaussians import Camera, GaussianAvatar, GaussianSet
+from talkinghead.gaussians import Camera, FrozenAvatar, GaussianAvatar, GaussianSet
 from talkinghead.gaussians.pose import head_to_camera, rotmat_to_quat
 from talkinghead.training.losses import photometric_loss
 
@@ -146,6 +146,34 @@ def gpu_figures(size: int = 512, n_head: int = 30_000, n_torso: int = 10_000) ->
         with torch.no_grad():
             avatar.render(rot, trans, sh, backend="gsplat", pose_quats=quat)
 
+    frozen = FrozenAvatar(avatar, sh, backend="gsplat")
+    raw_sh = torch.cat([torch.cat([s.params["sh0"], s.params["shN"]], 1)
+                        for s in avatar.sets.values()]).detach().contiguous()
+
+    def frozen_forward():
+        frozen.render(rot, trans, pose_quats=quat)
+
+    rot8, trans8, quat8 = rot.repeat(8, 1, 1), trans.repeat(8, 1), quat.repeat(8, 1)
+
+    def frozen_forward8():
+        frozen.render(rot8, trans8, pose_quats=quat8)
+
+    raw8 = {name: raw[name].detach()[None].expand(8, *raw[name].shape)
+            for name in ("means", "quats", "scales", "opacities")}
+    raw_sh8, view8, k8 = raw_sh[None].expand(8, -1, -1, -1), view[None].expand(8, -1, -1, -1), \
+        k[None].expand(8, -1, -1, -1)
+
+    def raw_sh_forward8():
+        with torch.no_grad():
+            gsplat.rasterization(raw8["means"], raw8["quats"], raw8["scales"],
+                                 raw8["opacities"], raw_sh8, view8, k8, size, size,
+                                 packed=False, sh_degree=sh)
+
+    def raw_sh_forward():
+        with torch.no_grad():
+            gsplat.rasterization(raw["means"], raw["quats"], raw["scales"], raw["opacities"],
+                                 raw_sh, view, k, size, size, packed=False, sh_degree=sh)
+
     def avatar_step():
         out = avatar.render(rot, trans, sh, backend="gsplat", pose_quats=quat)
         loss, _ = photometric_loss(out.colors, target, out.alphas, person, 0.2, 0.1)
@@ -166,6 +194,8 @@ def gpu_figures(size: int = 512, n_head: int = 30_000, n_torso: int = 10_000) ->
     t = {name: _time_gpu(fn, runs=runs) for name, fn, runs in (
         ("raw_fwd", raw_forward, 200), ("raw_step", raw_step, 100),
         ("avatar_fwd", avatar_forward, 200), ("avatar_step", avatar_step, 100),
+        ("frozen_fwd", frozen_forward, 200), ("raw_sh_fwd", raw_sh_forward, 200),
+        ("frozen_fwd8", frozen_forward8, 50), ("raw_sh_fwd8", raw_sh_forward8, 50),
         ("torch_fwd", torch_forward, 20), ("torch_step", torch_step, 10))}
     n = n_head + n_torso
     name = torch.cuda.get_device_name()
@@ -177,6 +207,15 @@ def gpu_figures(size: int = 512, n_head: int = 30_000, n_torso: int = 10_000) ->
         f"  avatar render              forward {t['avatar_fwd']:.3f} ms "
         f"({t['avatar_fwd'] / t['raw_fwd']:.2f}x raw)   training step "
         f"{t['avatar_step']:.3f} ms ({t['avatar_step'] / t['raw_step']:.2f}x raw)",
+        f"  raw gsplat with SH coeffs  forward {t['raw_sh_fwd']:.3f} ms "
+        f"({t['raw_sh_fwd'] / t['raw_fwd']:.2f}x raw)",
+        f"  frozen avatar (renderer)   forward {t['frozen_fwd']:.3f} ms "
+        f"({t['frozen_fwd'] / t['raw_fwd']:.2f}x raw, "
+        f"{t['frozen_fwd'] / t['raw_sh_fwd']:.2f}x raw with SH)",
+        f"  frozen avatar, 8 poses/call forward {t['frozen_fwd8'] / 8:.3f} ms per frame "
+        f"({t['frozen_fwd8'] / 8 / t['raw_fwd']:.2f}x raw; raw with SH, 8 images per call: "
+        f"{t['raw_sh_fwd8'] / 8:.3f} ms per image, frozen/raw "
+        f"{t['frozen_fwd8'] / t['raw_sh_fwd8']:.2f}x)",
         f"  torch reference on GPU     forward {t['torch_fwd']:.1f} ms "
         f"({t['torch_fwd'] / t['raw_fwd']:.0f}x raw)   forward+backward "
         f"{t['torch_step']:.1f} ms ({t['torch_step'] / t['raw_step']:.0f}x raw)",

@@ -4,6 +4,7 @@ parsing, and the densify/prune strategy used while training."""
 
 from talkinghead.gaussians.avatar import SET_NAMES, Camera, GaussianAvatar
 from talkinghead.gaussians.build import AvatarInitConfig, build_avatar
+from talkinghead.gaussians.frozen import FrozenAvatar
 from talkinghead.gaussians.gaussian_set import PARAM_NAMES, GaussianSet
 from talkinghead.gaussians.strategy import DensifyStrategy
 
@@ -13,6 +14,7 @@ __all__ = [
     "AvatarInitConfig",
     "Camera",
     "DensifyStrategy",
+    "FrozenAvatar",
     "GaussianAvatar",
     "GaussianSet",
     "build_avatar",

@@ -144,3 +144,26 @@ def test_avatar_render_agrees_across_backends(gsplat_ready: None) -> None:
     assert int((per_pixel > 1e-4).sum()) <= 30
     assert float(per_pixel.max()) < 1 / 255
     assert max(rels.values()) <= GRAD_TOL
+
+
+@pytest.mark.gpu
+def test_frozen_avatar_matches_the_training_render_on_gsplat(gsplat_ready: None) -> None:
+    """The renderer's form (head frame, SH inside gsplat, torso colour baked) gives the
+    training form's image with gsplat too, for a batch of poses. Same 1/255-cut caveat as
+    above: at most 4 pixels above 1e-3, none beyond 1/255."""
+    from talkinghead.gaussians.frozen import FrozenAvatar
+
+    avatar = _avatar()
+    rot = torch.stack([_rotation(torch.tensor([0.2, 1.0, 0.0]), a).float()
+                       for a in (-0.3, 0.0, 0.25)]).cuda()
+    trans = torch.tensor([[5.0, -30.0, 1100.0], [0.0, -20.0, 1080.0], [-8.0, -25.0, 1120.0]],
+                         device="cuda")
+    with torch.no_grad():
+        expected = avatar.render(rot, trans, 3, backend="gsplat")
+    got = FrozenAvatar(avatar, 3, backend="gsplat").render(rot, trans)
+    delta = (torch.cat([got.colors, got.alphas], -1)
+             - torch.cat([expected.colors, expected.alphas], -1)).abs()
+    print(f"frozen vs training render (gsplat): max {float(delta.max()):.2e}, "
+          f"{int((delta > 1e-3).any(-1).sum())} pixels > 1e-3 of {delta[..., 0].numel()}")
+    assert float(delta.max()) <= 1 / 255
+    assert int((delta > 1e-3).any(-1).sum()) <= 4
