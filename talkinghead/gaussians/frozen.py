@@ -62,6 +62,10 @@ class FrozenAvatar:
         self._torso_quats = unit(torso.params["quats"].detach(), dim=-1)
         self.background = avatar.background.detach().clone()
         self._k = self.camera.raster_matrix().to(avatar.device)
+        # (4, 16): row i is L(conj(e_i))^T flattened, so q @ this = L(conj(q))^T
+        basis = torch.eye(4) * torch.tensor([1.0, -1.0, -1.0, -1.0])
+        self._conj_left_t = quat_left_matrix(basis).transpose(1, 2).reshape(4, 16).to(
+            avatar.device)
         self._buffers: dict[int, tuple[Tensor, Tensor, Tensor]] = {}
 
     @property
@@ -103,9 +107,9 @@ class FrozenAvatar:
         torch.matmul(self._torso_means[None] - trans[:, None, :], rot,
                      out=means[:, self.n_head:])
         q_pose = rotmat_to_quat(rot) if pose_quats is None else pose_quats.to(self.device)
-        q_inv = q_pose * torch.tensor([1.0, -1.0, -1.0, -1.0], device=self.device)
-        torch.matmul(self._torso_quats, quat_left_matrix(q_inv).transpose(1, 2),
-                     out=quats[:, self.n_head:])
+        # L(conj(q))^T is linear in q: one small matmul builds it (no stack of 16 slices)
+        left_t = torch.matmul(q_pose.float(), self._conj_left_t).view(f, 4, 4)
+        torch.matmul(self._torso_quats, left_t, out=quats[:, self.n_head:])
         viewmats[:, :3, :3] = rot
         viewmats[:, :3, 3] = trans
         out = rasterize(means, quats, self.scales.expand(f, -1, -1),
