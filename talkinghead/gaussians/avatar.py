@@ -12,7 +12,7 @@ from torch import Tensor
 
 from talkinghead.errors import InvalidInputError
 from talkinghead.gaussians.gaussian_set import GaussianSet
-from talkinghead.gaussians.pose import head_to_camera
+from talkinghead.gaussians.pose import check_poses, head_to_camera
 from talkinghead.rasterize import RasterOutput, rasterize, select_backend
 
 SET_NAMES = ("head", "torso")
@@ -90,11 +90,7 @@ class GaussianAvatar:
         t; `pose_quats` (F, 4) the same rotations as wxyz quaternions, if known). Returns
         colours (F, H, W, 3), alphas (F, H, W, 1) and meta whose means2d / radii are
         (F, 1, N, 2) with the head's N_head Gaussians first."""
-        if rotations.ndim != 3 or rotations.shape[1:] != (3, 3) \
-                or tuple(translations.shape) != (rotations.shape[0], 3):
-            raise InvalidInputError(
-                f"poses must be (F, 3, 3) and (F, 3), got {tuple(rotations.shape)} and "
-                f"{tuple(translations.shape)}")
+        check_poses(rotations, translations)
         f = rotations.shape[0]
         head, torso = self.head, self.torso
         backend = select_backend(backend, str(rotations.device))

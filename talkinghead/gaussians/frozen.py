@@ -26,7 +26,7 @@ from torch import Tensor
 
 from talkinghead.errors import InvalidInputError
 from talkinghead.gaussians.avatar import Camera, GaussianAvatar
-from talkinghead.gaussians.pose import quat_left_matrix, rotmat_to_quat
+from talkinghead.gaussians.pose import check_poses, quat_left_matrix, rotmat_to_quat
 from talkinghead.rasterize import RasterOutput, rasterize, select_backend
 from talkinghead.rasterize.sh import SH_C0
 
@@ -94,11 +94,7 @@ class FrozenAvatar:
         """F frames with head poses (F, 3, 3), (F, 3) (camera point = R head point + t):
         colours (F, H, W, 3) over the plate, alphas (F, H, W, 1). The returned tensors are
         new each call; the pose buffers are reused (one render at a time per instance)."""
-        if rotations.ndim != 3 or rotations.shape[1:] != (3, 3) \
-                or tuple(translations.shape) != (rotations.shape[0], 3):
-            raise InvalidInputError(
-                f"poses must be (F, 3, 3) and (F, 3), got {tuple(rotations.shape)} and "
-                f"{tuple(translations.shape)}")
+        check_poses(rotations, translations)
         f = rotations.shape[0]
         means, quats, viewmats = self._buffers_for(f)
         rot = rotations.to(self.device, torch.float32)

@@ -6,6 +6,18 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from talkinghead.errors import InvalidInputError
+
+
+def check_poses(rotations: Tensor, translations: Tensor) -> None:
+    """Raise InvalidInputError unless the poses are (F, 3, 3) rotations and (F, 3)
+    translations."""
+    if rotations.ndim != 3 or rotations.shape[1:] != (3, 3) \
+            or tuple(translations.shape) != (rotations.shape[0], 3):
+        raise InvalidInputError(
+            f"poses must be (F, 3, 3) and (F, 3), got {tuple(rotations.shape)} and "
+            f"{tuple(translations.shape)}")
+
 
 def rotmat_to_quat(rot: Tensor) -> Tensor:
     """(..., 4) unit wxyz quaternions of rotation matrices (..., 3, 3) (Shepperd's method:
