@@ -19,6 +19,8 @@ from typing import Any
 
 import grpc
 
+from services.cli.errors import CliError
+
 
 class _InterruptState:
     """Shared by the handler and open_call. Only the main thread changes it (the handler
@@ -105,11 +107,13 @@ def unary(method: grpc.UnaryUnaryMultiCallable, request: object, timeout: float 
 
 
 def follow_progress(
-    method: Callable[..., Any], request: object, result_field: str, progress: Any = None
+    method: Callable[..., Any], request: object, result_field: str, progress: Any,
+    missing: str,
 ) -> Any:
     """Run a server-streaming RPC whose messages carry `progress` and, on the last one,
-    `result_field`: show the progress (a StageProgress, or None) and return that result
-    (None when no message carried it)."""
+    `result_field`: show the progress (a StageProgress, or None) and return that result.
+    A stream that ends without it raises CliError(`missing`) (the service broke its
+    contract: INTERNAL)."""
     result = None
     with open_call(method, request) as call:
         for response in call:
@@ -118,4 +122,6 @@ def follow_progress(
                 progress.update(p.stage, p.done, p.total, p.message)
             if response.HasField(result_field):
                 result = getattr(response, result_field)
+    if result is None:
+        raise CliError(missing, code="INTERNAL")
     return result

@@ -15,7 +15,7 @@ from avatar.v1 import preprocess_pb2 as pb
 from avatar.v1 import preprocess_pb2_grpc
 from services.cli import argtypes
 from services.cli.connect import Connections, add_target_option
-from services.cli.errors import CliError, UsageError
+from services.cli.errors import UsageError
 from services.cli.progress import BYTES, StageProgress
 from services.cli.rpc import follow_progress, open_call
 
@@ -124,11 +124,9 @@ def process_dataset(
     """Run ProcessDataset, showing its progress; the DatasetInfo of its last message."""
     stub = preprocess_pb2_grpc.PreprocessServiceStub(channel)
     request = pb.ProcessDatasetRequest(dataset_id=dataset_id, options=options)
-    dataset = follow_progress(stub.ProcessDataset, request, "dataset", progress)
-    if dataset is None:
-        raise CliError(f"the preprocess service ended without describing dataset {dataset_id!r}",
-                       code="INTERNAL")
-    return dataset
+    return follow_progress(
+        stub.ProcessDataset, request, "dataset", progress,
+        missing=f"the preprocess service ended without describing dataset {dataset_id!r}")
 
 
 def dataset_prefix(dataset_id: str) -> str:

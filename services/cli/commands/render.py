@@ -69,10 +69,10 @@ def render_video(
     stub = renderer_pb2_grpc.RendererServiceStub(channel)
     request = pb.RenderVideoRequest(avatar_id=avatar_id, audio_file=audio, width=width,
                                     height=height, fps=fps)
-    video = follow_progress(stub.RenderVideo, request, "video", progress)
-    if video is None or not video.id:
-        raise CliError(f"the renderer ended without a video for avatar {avatar_id!r}",
-                       code="INTERNAL")
+    missing = f"the renderer ended without a video for avatar {avatar_id!r}"
+    video = follow_progress(stub.RenderVideo, request, "video", progress, missing)
+    if not video.id:
+        raise CliError(missing, code="INTERNAL")
     return video
 
 

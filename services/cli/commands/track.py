@@ -13,7 +13,7 @@ from avatar.v1 import tracker_pb2 as pb
 from avatar.v1 import tracker_pb2_grpc
 from services.cli import argtypes
 from services.cli.connect import Connections, add_target_option
-from services.cli.errors import CliError, UsageError
+from services.cli.errors import UsageError
 from services.cli.progress import StageProgress
 from services.cli.rpc import follow_progress
 
@@ -62,11 +62,9 @@ def track_dataset(
     """Run TrackDataset, showing its progress; the TrackResult of its last message."""
     stub = tracker_pb2_grpc.TrackerServiceStub(channel)
     request = pb.TrackDatasetRequest(dataset_id=dataset_id, options=options)
-    result = follow_progress(stub.TrackDataset, request, "result", progress)
-    if result is None:
-        raise CliError(f"the tracker ended without a result for dataset {dataset_id!r}",
-                       code="INTERNAL")
-    return result
+    return follow_progress(
+        stub.TrackDataset, request, "result", progress,
+        missing=f"the tracker ended without a result for dataset {dataset_id!r}")
 
 
 def summary_lines(dataset_id: str, result: pb.TrackResult) -> list[str]:
