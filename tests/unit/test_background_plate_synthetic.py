@@ -12,11 +12,7 @@ import pytest
 from talkinghead.background import PlateBuilder
 from talkinghead.errors import FailedPreconditionError, InvalidInputError
 from talkinghead.parsing import BackgroundModel, FrameParser
-
-try:  # tests/ is a package; fall back to a plain import when it is not
-    from tests.unit.test_parsing_synthetic import Scene, make_scene
-except ImportError:  # pragma: no cover
-    from test_parsing_synthetic import Scene, make_scene
+from tests.unit.test_parsing_synthetic import Scene, make_scene
 
 
 def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> float:

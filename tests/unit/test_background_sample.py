@@ -13,11 +13,7 @@ from PIL import Image
 
 from talkinghead.background import replace_background, torso_rgba, write_rgb_jpg, write_rgba_png
 from talkinghead.parsing import BACKGROUND, NECK, TORSO
-
-try:  # tests/ is a package; fall back to a plain import when it is not
-    from tests.unit.test_parsing_sample import SampleRun, sample_run
-except ImportError:  # pragma: no cover
-    from test_parsing_sample import SampleRun, sample_run
+from tests.unit.test_parsing_sample import SampleRun, sample_run
 
 
 @pytest.fixture(scope="session")

@@ -18,11 +18,7 @@ from talkinghead.media import (
     iter_frames,
     probe,
 )
-
-try:
-    from tests.unit import media_fixtures as fx
-except ImportError:  # pytest put tests/unit itself on sys.path
-    import media_fixtures as fx
+from tests.unit import media_fixtures as fx
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -13,16 +13,12 @@ import numpy as np
 import pytest
 
 from talkinghead.media import decode_audio, extract_audio_wav, iter_frames, probe
-
-try:
-    from tests.unit.media_fixtures import (
-        find_offset_s,
-        read_index,
-        tone_with_click,
-        write_test_video,
-    )
-except ImportError:  # pytest put tests/unit itself on sys.path
-    from media_fixtures import find_offset_s, read_index, tone_with_click, write_test_video
+from tests.unit.media_fixtures import (
+    find_offset_s,
+    read_index,
+    tone_with_click,
+    write_test_video,
+)
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -13,11 +13,7 @@ from pathlib import Path
 import pytest
 
 from talkinghead.media import MediaError, iter_frames
-
-try:
-    from tests.unit.media_fixtures import read_index, write_test_video
-except ImportError:  # pytest put tests/unit itself on sys.path
-    from media_fixtures import read_index, write_test_video
+from tests.unit.media_fixtures import read_index, write_test_video
 
 pytestmark = pytest.mark.timeout(60)
 

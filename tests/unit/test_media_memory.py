@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from talkinghead.media import iter_frames
-
-try:
-    from tests.unit.media_fixtures import read_index, write_test_video
-except ImportError:  # pytest put tests/unit itself on sys.path
-    from media_fixtures import read_index, write_test_video
+from tests.unit.media_fixtures import read_index, write_test_video
 
 pytestmark = pytest.mark.timeout(120)
 

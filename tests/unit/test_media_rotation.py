@@ -12,11 +12,7 @@ import numpy as np
 import pytest
 
 from talkinghead.media import iter_frames, probe
-
-try:
-    from tests.unit.media_fixtures import write_test_video
-except ImportError:  # pytest put tests/unit itself on sys.path
-    from media_fixtures import write_test_video
+from tests.unit.media_fixtures import write_test_video
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -10,16 +10,12 @@ import numpy as np
 import pytest
 
 from talkinghead.media import MediaError, Mp4Writer, decode_audio, iter_frames, probe, write_mp4
-
-try:
-    from tests.unit.media_fixtures import (
-        find_offset_s,
-        index_pattern_frame,
-        read_index,
-        tone_with_click,
-    )
-except ImportError:  # pytest put tests/unit itself on sys.path
-    from media_fixtures import find_offset_s, index_pattern_frame, read_index, tone_with_click
+from tests.unit.media_fixtures import (
+    find_offset_s,
+    index_pattern_frame,
+    read_index,
+    tone_with_click,
+)
 
 pytestmark = pytest.mark.timeout(60)
 

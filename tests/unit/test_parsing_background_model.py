@@ -8,11 +8,7 @@ import pytest
 
 from talkinghead.errors import InvalidInputError, NotFoundError
 from talkinghead.parsing import BackgroundModel
-
-try:  # tests/ is a package; fall back to a plain import when it is not
-    from tests.unit.test_parsing_synthetic import Scene, make_scene
-except ImportError:  # pragma: no cover
-    from test_parsing_synthetic import Scene, make_scene
+from tests.unit.test_parsing_synthetic import Scene, make_scene
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,7 @@ import cv2
 import numpy as np
 
 from talkinghead.parsing.motion_evidence import motion_seeds
-
-try:  # tests/ is a package; fall back to a plain import when it is not
-    from tests.unit.test_parsing_synthetic import disc_landmarks
-except ImportError:  # pragma: no cover
-    from test_parsing_synthetic import disc_landmarks
+from tests.unit.test_parsing_synthetic import disc_landmarks
 
 SIZE = 256
 
