@@ -197,6 +197,7 @@ class UploadSession:
                 error = InvalidInputError(f"upload {self.key.rsplit('/', 1)[-1]!r} is empty")
                 self._abort_locked(error)
                 raise error
+            self._state = "closing"  # a failing commit cleans up itself: no abort after it
             self._cm.__exit__(None, None, None)
             self._state = "committed"
             return self._writer.info
